@@ -18,7 +18,8 @@ const gateway = await Gateway.start({
   stateDir: config.stateDir,
   kind: 'headless',
   env: { ...process.env, CLAWLINE_WA_URL: config.simUrl, CLAWLINE_WA_CA: config.simCa },
-  logLevel: 'warn',
+  // CLAWLINE_BENCH_LOG_LEVEL=debug keeps Baileys' own debug lines in the state dir's log (investigations).
+  logLevel: (process.env.CLAWLINE_BENCH_LOG_LEVEL as 'debug' | undefined) ?? 'warn',
   control: config.control ? { port: 0 } : false,
   connect: config.connect !== false,
   pipeline: { minSendIntervalMs: 0 },

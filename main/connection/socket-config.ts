@@ -5,12 +5,10 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { platform } from 'node:os';
 import { rootCertificates } from 'node:tls';
+import { makeResendingSignalRepository, SIGNAL_RETRY_BUDGET, withSessionPruning } from './signal-repository.ts';
 import {
   Browsers,
-  DEFAULT_CONNECTION_CONFIG,
-  MISSING_KEYS_ERROR_TEXT,
   type AuthenticationState,
-  type SignalKeyStore,
   type SocketConfig,
   type UserFacingSocketConfig,
   type WAVersion,
@@ -75,82 +73,6 @@ export function agentForCa(caPath: string): Agent {
   return agent;
 }
 
-/** Closed receiving chains kept per Signal session, newest first (Signal's own libraries keep 5). */
-export const CLOSED_RECEIVING_CHAINS_KEPT = 10;
-
-const RECEIVING_CHAIN = 2; // libsignal's ChainType.RECEIVING
-
-interface StoredChain {
-  chainKey?: { key?: string };
-  chainType?: number;
-}
-
-/**
- * libsignal-node never drops a receiving chain: each reply from a contact (a ratchet step) adds
- * one to the stored session for good, so the record, its file and the work to (de)serialize it
- * grow with every round trip. Worse in memory: Baileys' retry cache keeps the transaction of each
- * of the last 512 sends alive for 5 minutes (its timers carry the async context), each holding
- * a copy of the record. Here a stored record (libsignal's serialized form, edited in place)
- * keeps every open chain (the sending one and the current receiving one) and the newest `keep`
- * closed receiving chains. A message arriving more than `keep` ratchet steps late fails to decrypt
- * (Bad MAC; the session itself is untouched) and the contact re-sends it after our retry receipt:
- * the same trade Signal's own libraries make with their limit.
- * Returns the number of chains dropped.
- */
-export function pruneSessionRecord(record: unknown, keep = CLOSED_RECEIVING_CHAINS_KEPT): number {
-  const sessions = (record as { _sessions?: unknown } | null)?._sessions;
-  if (!sessions || typeof sessions !== 'object') return 0;
-  let dropped = 0;
-  for (const entry of Object.values(sessions as Record<string, { _chains?: Record<string, StoredChain> }>)) {
-    const chains = entry?._chains;
-    if (!chains || typeof chains !== 'object') continue;
-    // Chain ids are base64 keys, never integer-like, so the object keeps insertion order: oldest first.
-    const closed = Object.keys(chains).filter((id) => chains[id]?.chainType === RECEIVING_CHAIN && !chains[id]?.chainKey?.key);
-    for (const id of closed.slice(0, Math.max(0, closed.length - keep))) {
-      delete chains[id];
-      dropped++;
-    }
-  }
-  return dropped;
-}
-
-/** The account's key store with every session record pruned on its way in (see pruneSessionRecord). */
-export function withSessionPruning(keys: SignalKeyStore): SignalKeyStore {
-  return {
-    get: (type, ids) => keys.get(type, ids),
-    set(data) {
-      for (const value of Object.values(data.session ?? {})) pruneSessionRecord(value);
-      return keys.set(data);
-    },
-    ...(keys.clear ? { clear: () => keys.clear!() } : {}),
-  };
-}
-
-/** What a redelivered message that our Signal session already consumed fails with instead. */
-export const CONSUMED_KEY_TEXT = 'message key already consumed by an earlier process (it died before acknowledging): asking the sender to resend';
-
-/**
- * Baileys' Signal repository, but a message whose key our session has already used ("Key used
- * already or never filled") fails with another text, so Baileys asks the sender for it again
- * (retry receipt) instead of nacking it 487, which makes the server drop it for good. That is
- * what a process killed after decrypting a message, and before acknowledging it, leaves behind:
- * its session was saved, its journal never got the message. The sender re-encrypts it on a fresh
- * session; if it was in fact handled, the journal drops the copy as a duplicate.
- */
-export const makeRetryingSignalRepository: SocketConfig['makeSignalRepository'] = (auth, logger, pnToLid) => {
-  const repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository(auth, logger, pnToLid);
-  const decryptMessage = repository.decryptMessage.bind(repository);
-  repository.decryptMessage = async (opts) => {
-    try {
-      return await decryptMessage(opts);
-    } catch (err) {
-      if ((err as Error | undefined)?.message === MISSING_KEYS_ERROR_TEXT) throw new Error(CONSUMED_KEY_TEXT, { cause: err });
-      throw err;
-    }
-  };
-  return repository;
-};
-
 export interface SocketConfigInput {
   auth: AuthenticationState;
   logger: SocketConfig['logger'];
@@ -181,7 +103,8 @@ export function buildSocketConfig(input: SocketConfigInput): UserFacingSocketCon
     ...(agent ? { fetchAgent: agent, ...(environment.waUrl?.startsWith('wss:') ? { agent } : {}) } : {}),
     markOnlineOnConnect: false,
     syncFullHistory: false,
-    makeSignalRepository: makeRetryingSignalRepository,
+    makeSignalRepository: makeResendingSignalRepository,
+    maxMsgRetryCount: SIGNAL_RETRY_BUDGET,
     ...(input.keepAliveIntervalMs ? { keepAliveIntervalMs: input.keepAliveIntervalMs } : {}),
     ...(input.connectTimeoutMs ? { connectTimeoutMs: input.connectTimeoutMs } : {}),
     ...(input.qrTimeoutMs ? { qrTimeout: input.qrTimeoutMs } : {}),

@@ -33,7 +33,7 @@ export interface JournalEntry {
   /** When we first saw it (epoch ms). */
   at: number;
   upsertType: UpsertType;
-  /** How many times processing was resumed after a restart. */
+  /** How many times the agent was asked again for it after a restart (the poison-message guard). */
   attempts: number;
   /** Present while pending (received/accepted). */
   msg?: WAMessage;

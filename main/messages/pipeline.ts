@@ -255,12 +255,13 @@ export class InboundPipeline extends EventEmitter<PipelineEvents> {
           await journal.finish(entry, 'abandoned:too-old');
           continue;
         }
-        if (entry.attempts >= maxAttempts) {
+        // Attempts are counted when the agent is asked (answer()), the step a message that
+        // crashes the gateway would crash it in; a journaled reply is only sent again.
+        if (!entry.outbox && entry.attempts >= maxAttempts) {
           this.log.error({ chatId: entry.chatId, messageId: entry.id, attempts: entry.attempts }, 'giving up on a message that failed to complete after several restarts');
           await journal.finish(entry, 'abandoned:attempts');
           continue;
         }
-        await journal.attempt(entry);
       } catch (err) {
         this.log.error({ err, messageId: entry.id }, 'could not update the journal while resuming');
       }
@@ -434,8 +435,9 @@ export class InboundPipeline extends EventEmitter<PipelineEvents> {
     }
     if (this.closed) return;
     if (entry.outbox) return this.resendOutbox(entry, d, entry.outbox);
-    await this.answer(entry, msg, d, settings);
+    await this.answer(entry, msg, d, settings, resumed);
   }
+
 
   /** A reply journaled before a crash (or a failed send): the same messages under the same ids. */
   private async resendOutbox(entry: JournalEntry, d: Described, outbox: Outbox): Promise<void> {
@@ -542,7 +544,7 @@ export class InboundPipeline extends EventEmitter<PipelineEvents> {
     }
   }
 
-  private async answer(entry: JournalEntry, msg: WAMessage, d: Described, settings: PipelineSettings): Promise<void> {
+  private async answer(entry: JournalEntry, msg: WAMessage, d: Described, settings: PipelineSettings, resumed: boolean): Promise<void> {
     const { transport } = this.deps;
     const senderId = d.sender.e164 ?? d.sender.jid;
     const self = transport.selfIds();
@@ -569,6 +571,15 @@ export class InboundPipeline extends EventEmitter<PipelineEvents> {
 
     const quoteFor = d.isGroup ? msg : undefined;
     let sent = 0;
+    if (resumed) {
+      // Counted here, not when the resume is scheduled: a kill while the message only waited
+      // (behind a catch-up, for a send slot) says nothing about the message itself.
+      try {
+        await this.deps.stores.journal.attempt(entry);
+      } catch (err) {
+        this.log.error({ err, messageId: entry.id }, 'could not update the journal while resuming');
+      }
+    }
     try {
       // 4. Media.
       const attachments: InboundAttachment[] = [];

@@ -10,7 +10,7 @@ import { decryptMedia, defaultMimetype, encryptMedia, sampleContent, sha256Hex }
 import type { MediaHost } from '../media/media-host.ts';
 import type { InboxMedia, InboxMessage, MediaKind, SendResult, SendSpec } from '../types.ts';
 import type { Account, CompanionDevice } from '../world/accounts.ts';
-import { traceSent, type Contact } from '../world/contacts.ts';
+import { MAX_RETRY_RECEIPTS, traceSent, type Contact } from '../world/contacts.ts';
 import type { Group } from '../world/groups.ts';
 import { SimInputError, type World } from '../world/world.ts';
 import type { Connection } from './connection.ts';
@@ -243,6 +243,15 @@ export class Messaging {
 
   /** A contact that cannot decrypt asks for the message again, with a fresh bundle of its own. */
   private sendRetryReceipt(contact: Contact, env: Envelope): void {
+    // Like a phone, the count goes up with each retry of the same message (Baileys escalates on
+    // it: base-key check at 2, a fresh session after that) and stops after the last one.
+    const retryKey = `${env.from.jid}|${env.id}`;
+    const count = (contact.retriesAsked.get(retryKey) ?? 0) + 1;
+    if (count > MAX_RETRY_RECEIPTS) {
+      this.world.log.info(`${contact.name} gives up on ${env.id} after ${MAX_RETRY_RECEIPTS} retry receipts`);
+      return;
+    }
+    contact.retriesAsked.set(retryKey, count);
     const bundle = contact.device.takeBundle();
     const keys = bundleNode('', bundle);
     const receipt = node(
@@ -255,7 +264,7 @@ export class Messaging {
         t: this.world.unixNow(),
       },
       [
-        node('retry', { count: 1, id: env.id, t: this.world.unixNow(), v: 1 }),
+        node('retry', { count, id: env.id, t: this.world.unixNow(), v: 1 }),
         node('registration', {}, uintBE(contact.device.registrationId, 4)),
         node('keys', {}, children(keys).filter((c) => c.tag !== 'registration')),
       ],

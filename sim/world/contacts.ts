@@ -26,6 +26,9 @@ export interface SentMessage {
 
 const TRAIL_MAX = 40;
 
+/** How many retry receipts a phone sends for one message it cannot decrypt before giving up (WhatsApp's clients stop at 5). */
+export const MAX_RETRY_RECEIPTS = 5;
+
 /** Adds one step to a sent message's trail. */
 export function traceSent(sent: SentMessage | undefined, step: string): void {
   if (!sent) return;
@@ -39,6 +42,8 @@ export class Contact {
   readonly sent = new Map<string, SentMessage>();
   /** Chat + id of every message received from our side: a phone shows one message per id (resends reuse it). */
   readonly receivedIds = new Set<string>();
+  /** Retry receipts sent per message of ours (our device + id): a phone counts them up and stops at `MAX_RETRY_RECEIPTS`. */
+  readonly retriesAsked = new Map<string, number>();
   /** Serialises this contact's crypto work so its ratchets advance in a fixed order. */
   private work: Promise<unknown> = Promise.resolve();
   /** Groups (JID) whose sender key each of our devices (JID) already has from this contact. */

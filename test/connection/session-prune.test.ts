@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SignalDataTypeMap, SignalKeyStore } from '@whiskeysockets/baileys';
-import { CLOSED_RECEIVING_CHAINS_KEPT, pruneSessionRecord, withSessionPruning } from '../../main/connection/socket-config.ts';
+import { CLOSED_RECEIVING_CHAINS_KEPT, pruneSessionRecord, withSessionPruning } from '../../main/connection/signal-repository.ts';
 
 const SENDING = 1;
 const RECEIVING = 2;

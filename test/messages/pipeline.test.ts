@@ -366,21 +366,47 @@ test('a message that was only received (not yet decided) before the crash is dec
 });
 
 test('a message that keeps crashing the gateway is given up after 3 resumes', async () => {
+  // (A kill while the message only waits its turn is not its fault: see the next test.)
   await withTempDir(async (dir) => {
     const clock = new FakeClock();
-    const hanging: Agent = { reply: () => new Promise<AgentOutput>(() => {}) };
+    let asked = 0;
+    const hanging: Agent = { reply: () => { asked++; return new Promise<AgentOutput>(() => {}); } };
     const first = await rig(dir, { clock, agent: hanging });
     await first.pipeline.handleUpsert({ messages: [dm(clock, ALICE, 'poison', { id: 'P-1' })], type: 'notify' });
     await first.stop();
     for (let run = 0; run < 3; run++) {
       const r = await rig(dir, { clock, agent: hanging });
+      const before = asked;
       assert.equal(await r.pipeline.resumePending(), 1);
+      // The gateway "dies" while the agent works on it: that is what counts as an attempt.
+      await drive(clock, (async () => { while (asked === before) await new Promise((resolve) => setImmediate(resolve)); })());
       await r.stop();
     }
     const last = await rig(dir, { clock });
     assert.equal(await last.pipeline.resumePending(), 0);
     assert.equal(last.journal.get(ALICE, 'P-1')?.outcome, 'abandoned:attempts');
     assert.ok(last.logs.some((l) => l.level === 'error' && /giving up/.test(l.msg ?? '')));
+    await last.stop();
+  });
+});
+
+test('restarts while a resumed message only waits its turn do not use up its attempts', async () => {
+  await withTempDir(async (dir) => {
+    const clock = new FakeClock();
+    const hanging: Agent = { reply: () => new Promise<AgentOutput>(() => {}) };
+    const first = await rig(dir, { clock, agent: hanging });
+    await first.pipeline.handleUpsert({ messages: [dm(clock, ALICE, 'patient', { id: 'W-1' })], type: 'notify' });
+    await first.stop();
+    // Five gateways stopped before the message's turn came (a crash loop during a catch-up).
+    for (let run = 0; run < 5; run++) {
+      const r = await rig(dir, { clock });
+      assert.equal(await r.pipeline.resumePending(), 1);
+      await r.stop();
+    }
+    const last = await rig(dir, { clock });
+    assert.equal(await last.pipeline.resumePending(), 1, 'still resumed, not abandoned');
+    await drive(clock, last.pipeline.idle());
+    assert.deepEqual(last.transport.texts(), ['echo: patient']);
     await last.stop();
   });
 });
