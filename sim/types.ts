@@ -182,7 +182,9 @@ export type FaultKind =
   | 'duplicate'
   | 'slow'
   | 'refuse-linking'
-  | 'stall-linking';
+  | 'stall-linking'
+  /** The next message our client sends to a contact cannot be decrypted there: the contact asks again (retry receipt). */
+  | 'unreadable';
 
 export interface FaultSpec {
   kind: FaultKind;

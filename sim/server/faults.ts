@@ -5,7 +5,7 @@ import type { FaultKind, FaultRecord, FaultSpec } from '../types.ts';
 import type { Account, CompanionDevice } from '../world/accounts.ts';
 import { SimInputError, type World } from '../world/world.ts';
 
-const KINDS: readonly FaultKind[] = ['drop', 'silence', 'stream-error', 'login-failure', 'duplicate', 'slow', 'refuse-linking', 'stall-linking'];
+const KINDS: readonly FaultKind[] = ['drop', 'silence', 'stream-error', 'login-failure', 'duplicate', 'slow', 'refuse-linking', 'stall-linking', 'unreadable'];
 const STREAM_CODES = [515, 503, 440, 401];
 
 export interface FaultTarget {

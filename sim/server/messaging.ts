@@ -170,6 +170,12 @@ export class Messaging {
   private async contactReceives(contact: Contact, env: Envelope): Promise<void> {
     const remote = env.from.remote;
     const message: proto.IMessage = {};
+    if (env.pairwise && this.faults.take('unreadable', { device: env.from })) {
+      this.world.counts.contactDecryptFailures++;
+      this.world.log.info(`${contact.name} could not decrypt ${env.id} from ${env.from.jid}: fault "unreadable"; sending a retry receipt`);
+      this.sendRetryReceipt(contact, env);
+      return;
+    }
     try {
       if (env.pairwise) {
         const m = decodeMessage(await contact.device.decrypt(remote, env.pairwise.type, env.pairwise.ciphertext));

@@ -202,3 +202,17 @@ async function noteToSelf(h: PipelineHarness, text: string): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+test('a reply the contact cannot decrypt three times in a row still arrives, once', async (t) => {
+  const h = await pipelineHarness(t, { whatsapp: OPEN });
+  const erin = h.sim.addContact({ name: 'Erin' });
+  await h.sim.send(erin.id, 'ping');
+  await h.sim.waitForMessage(erin.id, (m) => m.text === 'pong');
+  // What a session left behind by a crash looks like to the phone: it asks again, with new keys,
+  // each time. Baileys' own budget stops after two resends (main/connection/signal-repository.ts).
+  for (let i = 0; i < 3; i++) h.sim.fault({ kind: 'unreadable' });
+  await h.sim.send(erin.id, 'again');
+  await h.sim.waitForMessage(erin.id, (m) => m.text === 'echo: again', { timeoutMs: 30_000, what: 'the reply after three failed decryptions' });
+  assert.equal(h.sim.faults().filter((f) => f.status === 'fired').length, 3, 'the phone failed to read it three times first');
+  assert.deepEqual(texts(h.sim.inbox(erin.id)), ['pong', 'echo: again']);
+});
