@@ -7,7 +7,7 @@
 //   accepted: access control let it through; written before the read receipt / ack reaction
 //   (outbox: the reply about to be sent, written before its first message goes out; outbox.ts)
 //   done:     answered (right after the last send was acknowledged), or dropped with a reason
-//   (outbox and done are written without fsync: see planReply and finish)
+//   (accepted, outbox and done are written without fsync: see accept, planReply and finish)
 // After a restart, entries still `received` or `accepted` are handed back by pending(); every
 // other key is remembered for dedupe (bounded: newest `maxDone` entries, none older than
 // `retentionMs`). Appends are group-committed: concurrent callers share one write + fsync.
@@ -314,7 +314,9 @@ export class InboundJournal {
   async accept(entry: JournalEntry): Promise<void> {
     if (entry.state !== 'received') return;
     entry.state = 'accepted';
-    await this.write([{ t: 'a', k: entry.key, at: this.clock.now() }]);
+    // Not fsync'd: the `received` before it was, so a power cut that loses this line leaves the
+    // entry pending and the resume decides it again (never with a pairing reply).
+    await this.write([{ t: 'a', k: entry.key, at: this.clock.now() }], false);
   }
 
   /** A resumed processing attempt (counted so a message that crashes us is not retried forever). */
