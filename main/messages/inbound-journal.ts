@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic, fsyncCounter } from '../shared/atomic-write.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { statePaths } from '../shared/state-dir.ts';
-import { reviveOutbox, storeOutbox, type Outbox, type StoredOutbox } from './outbox.ts';
+import { reviveOutbox, storeOutbox, type Outbox, type OutboxPart, type StoredOutbox } from './outbox.ts';
 import { reviveMessage, serializeMessage } from './serialize.ts';
 import type { Logger, WAMessage } from './types.ts';
 
@@ -65,9 +65,14 @@ function finishedEntry(e: JournalEntry, outcome: string, outbox: Outbox | undefi
   return done;
 }
 
-/** Media bytes are not kept once a reply is done: only texts are answered from the journal. */
+/**
+ * Media bytes are not kept once a reply is done: only texts are answered from the journal. Parts
+ * are rebuilt in one literal shape (copies made by object spread each got their own hidden class).
+ */
 function textsOnly(outbox: Outbox): Outbox {
-  return { outcome: outbox.outcome, parts: outbox.parts.filter((p) => p.kind === 'text') };
+  const parts: OutboxPart[] = [];
+  for (const p of outbox.parts) if (p.kind === 'text') parts.push({ id: p.id, quote: p.quote, kind: 'text', text: p.text });
+  return { outcome: outbox.outcome, parts };
 }
 
 type JournalRecord =
