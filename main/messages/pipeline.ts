@@ -84,7 +84,7 @@ export interface PipelineDeps {
   agentTimeoutMs?: number;
   /** Agents working at once across chats (default 4). */
   maxConcurrentAgents?: number;
-  /** Resumes of one message after restarts before it is given up (default 3: a message that crashes us is not retried forever). */
+  /** Times the agent is asked again for one message after restarts before it is given up (default 3: a message that crashes us is not retried forever). */
   maxResumeAttempts?: number;
 }
 
@@ -437,7 +437,6 @@ export class InboundPipeline extends EventEmitter<PipelineEvents> {
     if (entry.outbox) return this.resendOutbox(entry, d, entry.outbox);
     await this.answer(entry, msg, d, settings, resumed);
   }
-
 
   /** A reply journaled before a crash (or a failed send): the same messages under the same ids. */
   private async resendOutbox(entry: JournalEntry, d: Described, outbox: Outbox): Promise<void> {
