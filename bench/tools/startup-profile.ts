@@ -38,7 +38,7 @@ try {
   await rm(stateDir, { recursive: true, force: true });
 }
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
 const self = new Map<string, number>();
 const byFile = new Map<string, number>();
 let total = 0;
@@ -51,7 +51,8 @@ for (const name of (await readdir(out)).filter((f) => f.endsWith('.cpuprofile'))
     total += dt;
     const f = n.callFrame;
     const file = f.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, 'nm:') || `(${f.functionName || 'native'})`;
-    self.set(`${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`, (self.get(`${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`) ?? 0) + dt);
+    const fn = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    self.set(fn, (self.get(fn) ?? 0) + dt);
     const pkg = file.startsWith('nm:') ? file.split('/').slice(0, file.startsWith('nm:@') ? 2 : 1).join('/') : file;
     byFile.set(pkg, (byFile.get(pkg) ?? 0) + dt);
   });
