@@ -68,10 +68,10 @@ export const CONSUMED_KEY_TEXT = 'message key already consumed by an earlier pro
 /**
  * Baileys' Signal repository, but a message whose key our session has already used ("Key used
  * already or never filled") fails with another text, so Baileys asks the sender for it again
- * (retry receipt) instead of nacking it 487, which makes the server drop it for good. That is what a process
- * killed after decrypting a message, and before acknowledging it, leaves behind: its session was
- * saved, its journal never got the message. The sender re-encrypts it on a fresh session; if it
- * was in fact handled, the journal drops the copy as a duplicate.
+ * (retry receipt) instead of nacking it 487, which makes the server drop it for good. That is
+ * what a process killed after decrypting a message, and before acknowledging it, leaves behind:
+ * its session was saved, its journal never got the message. The sender re-encrypts it on a fresh
+ * session; if it was in fact handled, the journal drops the copy as a duplicate.
  */
 export const makeResendingSignalRepository: SocketConfig['makeSignalRepository'] = (auth, logger, pnToLid) => {
   const repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository(auth, logger, pnToLid);
