@@ -33,6 +33,12 @@ export interface AuthStoreOptions {
   prune?: PruneOptions | false;
   /** Files written (and fsynced) in parallel within a batch; default 16. */
   writeConcurrency?: number;
+  /**
+   * Decoded key values kept in memory (default 2,000); the least recently used are read from disk
+   * again when needed, so an account with thousands of contacts (or a flood of strangers) does not
+   * hold every session forever. Values still to be written are never dropped.
+   */
+  maxCachedKeys?: number;
 }
 
 export interface QuarantinedFile {
@@ -155,6 +161,7 @@ class AccountAuthStore implements AuthStore {
   private readonly clock: Clock;
   private readonly flushDelayMs: number;
   private readonly concurrency: number;
+  private readonly maxCachedKeys: number;
   /** Key files on disk or about to be written. */
   private readonly onDisk = new Set<string>();
   /** Decoded values by file name; null = known to be absent. */
@@ -163,6 +170,8 @@ class AccountAuthStore implements AuthStore {
   private committedCreds: { text: string; bytes: Buffer } | null = null;
   private backupText: string | null = null;
   private pending = newBatch();
+  /** The batch being written: its values must stay cached until they are on disk. */
+  private writing: Batch | null = null;
   private flushing: Promise<void> | null = null;
   private timer: TimerHandle | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -176,6 +185,7 @@ class AccountAuthStore implements AuthStore {
     this.clock = options.clock ?? systemClock;
     this.flushDelayMs = options.flushDelayMs ?? 0;
     this.concurrency = options.writeConcurrency ?? 16;
+    this.maxCachedKeys = Math.max(1, options.maxCachedKeys ?? 2000);
     this.counters = {
       dir,
       format: 'plain',
@@ -312,6 +322,9 @@ class AccountAuthStore implements AuthStore {
       const name = keyFileName(type, id);
       if (this.cache.has(name)) {
         const v = this.cache.get(name);
+        // Most recently used last: the cache is trimmed from the front.
+        this.cache.delete(name);
+        this.cache.set(name, v);
         if (v !== null && v !== undefined) out[id] = v as SignalDataTypeMap[T];
       } else if (this.onDisk.has(name)) {
         loading.push(
@@ -366,8 +379,20 @@ class AccountAuthStore implements AuthStore {
     if (!this.cache.has(name)) {
       this.cache.set(name, value);
       if (value === null) this.onDisk.delete(name);
+      this.trimCache();
     }
     return this.cache.get(name);
+  }
+
+  /** Drops the least recently used values that are already on disk, down to 90 % of the limit. */
+  private trimCache(): void {
+    if (this.cache.size <= this.maxCachedKeys) return;
+    const target = Math.floor(this.maxCachedKeys * 0.9);
+    for (const name of this.cache.keys()) {
+      if (this.cache.size <= target) break;
+      if (this.pending.keys.has(name) || this.writing?.keys.has(name) || this.loads.has(name)) continue;
+      this.cache.delete(name);
+    }
   }
 
   /**
@@ -413,6 +438,7 @@ class AccountAuthStore implements AuthStore {
     return batch.done.promise;
   }
 
+
   async saveCreds(): Promise<void> {
     this.assertOpen();
     const batch = this.pending;
@@ -446,6 +472,7 @@ class AccountAuthStore implements AuthStore {
     const batch = this.pending;
     if (this.flushing || (batch.keys.size === 0 && !batch.creds)) return;
     this.pending = newBatch();
+    this.writing = batch;
     this.flushing = this.writeOut(batch).then(
       () => {
         delete this.counters.lastWriteError;
@@ -463,6 +490,8 @@ class AccountAuthStore implements AuthStore {
     );
     void this.flushing.finally(() => {
       this.flushing = null;
+      this.writing = null;
+      this.trimCache(); // what this batch wrote may be dropped now
       if (!this.counters.lastWriteError && (this.pending.keys.size || this.pending.creds)) this.schedule();
     });
   }

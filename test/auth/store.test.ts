@@ -147,6 +147,35 @@ test('with a flush delay, nothing is written until the (fake) clock passes it; f
   assert.deepEqual(clock.pending(), [], 'flush() cancels the pending timer');
 });
 
+test('a store caches at most maxCachedKeys values; older ones are read back from disk, unsaved ones are never dropped', async (t) => {
+  const tmp = await tempDir();
+  t.after(tmp.cleanup);
+  const clock = new FakeClock();
+  const store = await createAuthStore({ dir: tmp.path, clock, flushDelayMs: 50, maxCachedKeys: 20 });
+  t.after(() => store.close());
+  const session = (i: number) => Buffer.from(`session of contact ${i}`);
+  const ids = Array.from({ length: 100 }, (_, i) => `${15550000000 + i}.0`);
+  // 100 values waiting for the (fake) flush timer: all still in memory, all readable.
+  void store.state.keys.set({ session: Object.fromEntries(ids.map((id, i) => [id, session(i)])) });
+  const before = await store.state.keys.get('session', ids);
+  assert.equal(Object.keys(before).length, 100, 'nothing unsaved was dropped');
+  clock.advance(50);
+  await store.flush();
+  assert.ok(store.stats().cachedKeys <= 20, `${store.stats().cachedKeys} values cached after the flush`);
+  // Every value still reads back (from disk for most), in any order, and the cache stays bounded.
+  const reads = store.stats().fileReads;
+  for (const [i, id] of [...ids.entries()].reverse()) {
+    const got = await store.state.keys.get('session', [id]);
+    assert.deepEqual(Buffer.from(got[id] as Uint8Array), session(i), id);
+  }
+  assert.ok(store.stats().fileReads - reads >= 80, 'most came from disk');
+  assert.ok(store.stats().cachedKeys <= 20, `${store.stats().cachedKeys} values cached after reading all`);
+  // The most recently used stay in memory.
+  const hot = store.stats().fileReads;
+  await store.state.keys.get('session', [ids[0]!, ids[1]!]);
+  assert.equal(store.stats().fileReads, hot, 'recently read values come from memory');
+});
+
 test('creds saves: latest wins, unchanged creds are not rewritten, the backup is the previous valid creds', async (t) => {
   const tmp = await tempDir();
   t.after(tmp.cleanup);
