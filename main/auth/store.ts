@@ -1,5 +1,5 @@
-// The account's Baileys auth state: creds + Signal keys, cached in memory, written in durable
-// batches. Replaces useMultiFileAuthState, which writes in place (a crash leaves 0-byte files, an
+// The account's Baileys auth state: creds + Signal keys, cached in memory (the most recently used
+// `maxCachedKeys`), written in durable batches. Replaces useMultiFileAuthState, which writes in place (a crash leaves 0-byte files, an
 // empty creds.json means a new identity = logged out) and re-reads + parses a file on every access.
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap, SignalKeyStore } from '@whiskeysockets/baileys';
 import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
@@ -142,7 +142,7 @@ export async function createAuthStore(options: AuthStoreOptions): Promise<AuthSt
 /**
  * The SignalKeyStore Baileys should get as `auth.keys`. Baileys adds its own transaction layer
  * (addTransactionCapability) on top; wrapping it in makeCacheableSignalKeyStore is unnecessary:
- * every key is already cached here after its first read.
+ * recently used keys are already cached here.
  */
 export function makeKeyStore(store: AuthStore): SignalKeyStore {
   return store.state.keys;
